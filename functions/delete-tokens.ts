@@ -1,0 +1,38 @@
+import { flushAfterDelete, loadDeleteDependencies, type DeleteDependencies } from './shared/authorizer-cache';
+import { RETRY_AFTER_SECONDS, createHttpHandler } from './http/handler';
+import { HttpError } from './http/errors';
+import { bulkDeleteBody } from './tokens/schemas';
+
+/**
+ * POST /tokens/delete: deletes up to 100 tokens of the caller's tenant and reports each
+ * id as deleted or not found. When the store keeps failing on some ids, the answer is
+ * 503 with the same lists plus `failed`, so the client knows exactly what to retry.
+ */
+export function createDeleteTokensHandler(dependencies: DeleteDependencies) {
+  const { repository, logger, corsOrigins, flushAuthorizerCache } = dependencies;
+
+  return createHttpHandler<{ ids: string[] }>(
+    { operation: 'deleteTokens', schemas: { body: bulkDeleteBody }, logger, corsOrigins },
+    async ({ caller, body, logger: requestLogger }) => {
+      const result = await repository.deleteTokens(caller.tenantId, body.ids);
+
+      if (result.deleted.length > 0) {
+        requestLogger.info('tokens deleted', { tokenIds: result.deleted });
+        await flushAfterDelete(flushAuthorizerCache, requestLogger, result.deleted);
+      }
+
+      if (result.failed.length > 0) {
+        requestLogger.error('bulk delete incomplete', { failedTokenIds: result.failed });
+        throw new HttpError(
+          503,
+          `${result.failed.length} of ${body.ids.length} tokens could not be deleted because the token store failed; retry those in "failed".`,
+          { deleted: result.deleted, notFound: result.notFound, failed: result.failed },
+          { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        );
+      }
+      return { status: 200, body: { deleted: result.deleted, notFound: result.notFound } };
+    },
+  );
+}
+
+export const handler = createDeleteTokensHandler(loadDeleteDependencies());

@@ -1,0 +1,30 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * SDK timeouts and retries, chosen so that the worst case stays below the Lambda timeout.
+ *
+ * The authorizer gets 2 attempts of at most 1 s each (connect 300 ms) plus backoff,
+ * about 2.2 s against a 5 s Lambda timeout, because a client waits for it on every call.
+ * Admin functions get 3 attempts of at most 2 s each, about 6.5 s against a 10 s timeout.
+ * The Lambda timeouts are set in infra/token-service-stack.ts.
+ */
+export const AUTHORIZER_CLIENT_SETTINGS = { maxAttempts: 2, connectionTimeoutMs: 300, requestTimeoutMs: 1000 };
+export const ADMIN_CLIENT_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 500, requestTimeoutMs: 2000 };
+
+export type ClientSettings = typeof AUTHORIZER_CLIENT_SETTINGS;
+
+/** Creates the document client; it opens no connection until the first request. */
+export function createDocumentClient(settings: ClientSettings, endpoint?: string): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    maxAttempts: settings.maxAttempts,
+    requestHandler: {
+      connectionTimeout: settings.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+    },
+    ...(endpoint ? { endpoint } : {}),
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
