@@ -25,7 +25,8 @@ export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
 // One shared instance: throwing it skips building a stack trace on the hot rejection path.
 const unauthorized = new Error(UNAUTHORIZED_MESSAGE);
 
-const BEARER_PATTERN = /^bearer +([^ ]+)$/i;
+// RFC 6750 section 2.1: "Bearer" 1*SP b64token.
+const BEARER_PATTERN = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
 export interface AuthorizerDependencies {
   repository: TokenRepository;

@@ -17,7 +17,11 @@ export type CursorResult = { ok: true; lastTokenId: string } | { ok: false; reas
 export function decodeCursor(cursor: string, tenantId: string): CursorResult {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return { ok: false, reason: 'is not a cursor returned by this API' };
 
-  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  const decoded = Buffer.from(cursor, 'base64url');
+  // Base64 ignores unused low bits of the last character; re-encoding catches edits there.
+  if (decoded.toString('base64url') !== cursor) return { ok: false, reason: 'is not a cursor returned by this API' };
+
+  const parts = decoded.toString('utf8').split('.');
   if (parts.length !== 3) return { ok: false, reason: 'is not a cursor returned by this API' };
 
   const [cursorTenant = '', lastTokenId = '', check = ''] = parts;
