@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { StoreUnavailableError, TokenConflictError } from '../tokens/errors';
 import type { Logger } from '../shared/logger';
 import { callerOf, type Caller } from './caller';
+import { corsHeaders } from './cors';
 import { HttpError } from './errors';
 import { PROBLEM_CONTENT_TYPE, buildProblem } from './problems';
 import { headerValue, parseRequest, type RequestSchemas } from './request-parsing';
@@ -66,7 +67,7 @@ export function createHttpHandler<TBody = undefined, TQuery = undefined, TParams
 
   const finish = (event: APIGatewayProxyEvent, result: APIGatewayProxyResult): APIGatewayProxyResult => {
     const state = stateOf(event);
-    const headers = { ...result.headers, ...corsHeaders(event, options.corsOrigins) };
+    const headers = { ...result.headers, ...corsHeaders(headerValue(event, 'origin'), options.corsOrigins ?? []) };
     state.logger.info('request completed', {
       method: event.httpMethod,
       path: event.path,
@@ -149,17 +150,5 @@ export function problemResponse(problem: ReturnType<typeof buildProblem>, header
     statusCode: problem.status,
     headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers },
     body: JSON.stringify(problem),
-  };
-}
-
-function corsHeaders(event: APIGatewayProxyEvent, allowedOrigins: readonly string[] = []): Record<string, string> {
-  const origin = headerValue(event, 'origin');
-  if (!origin || allowedOrigins.length === 0) return {};
-  const allowAny = allowedOrigins.includes('*');
-  if (!allowAny && !allowedOrigins.includes(origin)) return {};
-  return {
-    'Access-Control-Allow-Origin': allowAny ? '*' : origin,
-    'Access-Control-Expose-Headers': 'Location, Retry-After',
-    ...(allowAny ? {} : { Vary: 'Origin' }),
   };
 }

@@ -17,7 +17,7 @@ export function createAuthorizerCacheFlusher(environment: Environment): Authoriz
   }
   const client = new APIGatewayClient({
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 2000 },
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1000 },
     ...(environment.apigatewayEndpoint ? { endpoint: environment.apigatewayEndpoint } : {}),
   });
   return async () => {

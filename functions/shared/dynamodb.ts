@@ -5,12 +5,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * SDK timeouts and retries, chosen so that the worst case stays below the Lambda timeout.
  *
  * The authorizer gets 2 attempts of at most 1 s each (connect 300 ms) plus backoff,
- * about 2.2 s against a 5 s Lambda timeout, because a client waits for it on every call.
- * Admin functions get 3 attempts of at most 2 s each, about 6.5 s against a 10 s timeout.
- * The Lambda timeouts are set in infra/token-service-stack.ts.
+ * about 2.2 s against its 5 s Lambda timeout, because a client waits for it on every call.
+ * Admin functions get 3 attempts of at most 1 s each, about 3.3 s for one call. The
+ * slowest operation, a delete, makes two such calls plus the cache flush (2 attempts of
+ * at most 1 s), about 8.7 s against the 10 s Lambda timeout. DynamoDB usually answers
+ * in milliseconds, so 1 s only cuts off calls that have failed. The Lambda timeouts are
+ * set in infra/token-service-stack.ts.
  */
 export const AUTHORIZER_CLIENT_SETTINGS = { maxAttempts: 2, connectionTimeoutMs: 300, requestTimeoutMs: 1000 };
-export const ADMIN_CLIENT_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 500, requestTimeoutMs: 2000 };
+export const ADMIN_CLIENT_SETTINGS = { maxAttempts: 3, connectionTimeoutMs: 500, requestTimeoutMs: 1000 };
 
 export type ClientSettings = typeof AUTHORIZER_CLIENT_SETTINGS;
 

@@ -192,7 +192,8 @@ export class TokenRepository {
   /**
    * Deletes up to 100 tokens of a tenant: one BatchGetItem for their secret hashes,
    * then one transaction per 50 tokens, so each token's two items go together.
-   * Unprocessed keys and cancelled transactions are retried with exponential backoff.
+   * Unprocessed keys and cancelled transactions are retried with exponential backoff;
+   * a call that fails outright is not, because the SDK has retried it already.
    * Ids the store kept failing on are reported in `failed`, never as deleted.
    */
   async deleteTokens(tenantId: string, tokenIds: readonly string[]): Promise<BulkDeleteResult> {
@@ -210,9 +211,16 @@ export class TokenRepository {
     }
 
     const found = [...hashes.keys()];
+    let storeFailing = false;
     for (let start = 0; start < found.length; start += TOKENS_PER_TRANSACTION) {
       const chunk = found.slice(start, start + TOKENS_PER_TRANSACTION);
-      await this.deleteChunk(tenantId, chunk, hashes, result);
+      // After a failed call the SDK has already retried, so later chunks are not tried:
+      // that keeps the worst case inside the Lambda timeout.
+      if (storeFailing) {
+        result.failed.push(...chunk);
+        continue;
+      }
+      storeFailing = !(await this.deleteChunk(tenantId, chunk, hashes, result));
     }
     return result;
   }
@@ -261,7 +269,7 @@ export class TokenRepository {
     chunk: string[],
     hashes: Map<string, string>,
     result: BulkDeleteResult,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let pending = chunk;
 
     for (let attempt = 0; pending.length > 0 && attempt <= this.retry.maxRetries; attempt++) {
@@ -271,10 +279,13 @@ export class TokenRepository {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
         result.deleted.push(...pending);
-        return;
+        return true;
       } catch (error) {
         const codes = cancellationCodes(error);
-        if (codes.length === 0) continue; // a throttled, timed-out or failed call: try the whole chunk again
+        if (codes.length === 0) {
+          result.failed.push(...pending);
+          return false;
+        }
 
         // The whole transaction was cancelled. Tokens whose condition failed were
         // deleted by someone else; the rest are tried again.
@@ -284,6 +295,7 @@ export class TokenRepository {
       }
     }
     result.failed.push(...pending);
+    return true;
   }
 
   private deleteActions(tenantId: string, tokenId: string, secretHash: string) {

@@ -1,0 +1,20 @@
+import { App } from 'aws-cdk-lib';
+import { applyNagChecks } from './nag';
+import { readSettings } from './settings';
+import { TokenServiceStack } from './token-service-stack';
+
+/**
+ * The CDK app of the RentMagic token service (`npx cdk synth`, `npx cdk deploy`).
+ * The account and region come from the CLI's credentials. Without credentials both stay
+ * unset and the template is environment-agnostic, so synthesis needs no AWS access.
+ */
+const app = new App();
+
+new TokenServiceStack(app, 'RentMagicTokenService', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: 'RentMagic API tokens: DynamoDB table, admin functions and the Lambda authorizer of the API',
+  settings: readSettings(app),
+});
+
+applyNagChecks(app);
+app.synth();
