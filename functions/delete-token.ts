@@ -1,7 +1,7 @@
 import { flushAfterDelete, loadDeleteDependencies, type DeleteDependencies } from './shared/authorizer-cache';
 import { createHttpHandler } from './http/handler';
 import { notFound } from './http/errors';
-import { tokenIdParams } from './tokens/schemas';
+import { tokenIdParams } from './tokens/id-schemas';
 
 /**
  * DELETE /tokens/{id}: deletes a token for good, then flushes the authorizer cache so

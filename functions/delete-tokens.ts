@@ -1,7 +1,9 @@
 import { flushAfterDelete, loadDeleteDependencies, type DeleteDependencies } from './shared/authorizer-cache';
 import { RETRY_AFTER_SECONDS, createHttpHandler } from './http/handler';
 import { HttpError } from './http/errors';
-import { bulkDeleteBody } from './tokens/schemas';
+import { StoreUnavailableError } from './tokens/errors';
+import type { BulkDeleteResult } from './tokens/repository';
+import { bulkDeleteBody } from './tokens/id-schemas';
 
 /**
  * POST /tokens/delete: deletes up to 100 tokens of the caller's tenant and reports each
@@ -14,7 +16,16 @@ export function createDeleteTokensHandler(dependencies: DeleteDependencies) {
   return createHttpHandler<{ ids: string[] }>(
     { operation: 'deleteTokens', schemas: { body: bulkDeleteBody }, logger, corsOrigins },
     async ({ caller, body, logger: requestLogger }) => {
-      const result = await repository.deleteTokens(caller.tenantId, body.ids);
+      let result: BulkDeleteResult;
+      try {
+        result = await repository.deleteTokens(caller.tenantId, body.ids);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        // deleteTokens throws only when reading the tokens fails, which comes before any
+        // delete, so every id is still to do and the answer keeps its lists.
+        requestLogger.error('bulk delete failed before deleting any token', { error });
+        result = { deleted: [], notFound: [], failed: [...body.ids] };
+      }
 
       if (result.deleted.length > 0) {
         requestLogger.info('tokens deleted', { tokenIds: result.deleted });

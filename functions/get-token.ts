@@ -1,7 +1,7 @@
 import { loadAdminDependencies, type AdminDependencies } from './shared/dependencies';
 import { createHttpHandler } from './http/handler';
 import { notFound } from './http/errors';
-import { tokenIdParams } from './tokens/schemas';
+import { tokenIdParams } from './tokens/id-schemas';
 
 /** GET /tokens/{id}: returns one token of the caller's tenant, never its secret. */
 export function createGetTokenHandler(dependencies: AdminDependencies) {

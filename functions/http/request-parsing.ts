@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { HttpError, ValidationError, badRequest } from './errors';
 import type { FieldError } from './problems';
 
@@ -7,9 +7,9 @@ import type { FieldError } from './problems';
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface RequestSchemas {
-  body?: z.ZodType;
-  query?: z.ZodType;
-  params?: z.ZodType;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  params?: z.ZodMiniType;
 }
 
 export interface ParsedRequest {
@@ -75,7 +75,7 @@ export function headerValue(event: APIGatewayProxyEvent, name: string): string |
   return undefined;
 }
 
-function validate(schema: z.ZodType, input: unknown, location: 'body' | 'query' | 'path'): unknown {
+function validate(schema: z.ZodMiniType, input: unknown, location: 'body' | 'query' | 'path'): unknown {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ValidationError(result.error.issues.flatMap((issue) => toFieldErrors(issue, location)));

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { TOKEN_ID_PATTERN } from './ids';
+import * as z from 'zod/mini';
+import { expecting, objectExpected } from './schema-messages';
 import { ALL_RIGHTS, isRight, normalizeRights, type Right } from './rights';
 
 /**
@@ -8,13 +8,16 @@ import { ALL_RIGHTS, isRight, normalizeRights, type Right } from './rights';
  * characters include bidirectional overrides and zero-width characters, which can make a
  * name look like another. Emoji are accepted unless joined by a zero-width joiner.
  * A description may contain line breaks and tabs.
+ *
+ * The schemas use zod/mini, whose functions tree-shake, because the classic zod API pulls
+ * the whole library into every bundle. zod/mini has no default messages, so every
+ * check states its own.
  */
 export const NAME_MAX_LENGTH = 100;
 export const DESCRIPTION_MAX_LENGTH = 1000;
 export const OWNER_MAX_LENGTH = 200;
 export const MAX_EXPIRY_YEARS = 5;
 export const MAX_RIGHTS_ENTRIES = 64;
-export const MAX_BULK_IDS = 100;
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 
@@ -22,98 +25,93 @@ const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const FORBIDDEN_IN_DESCRIPTION = /[^\P{Cc}\n\t]|[\p{Cf}\p{Cs}]/u;
 
 function text(maxLength: number, options: { required: boolean; forbidden: RegExp }) {
-  return z
-    .string({ error: 'must be a string' })
-    .transform((value) => value.trim())
-    .superRefine((value, context) => {
+  return z.pipe(
+    z.string(expecting('a string')),
+    z.transform((raw: string, context) => {
+      const value = raw.trim();
       const length = [...value].length;
       if (options.required && length === 0) {
-        context.addIssue({ code: 'custom', message: 'must not be empty or only whitespace' });
+        context.issues.push({ code: 'custom', message: 'must not be empty or only whitespace', input: raw });
       }
       if (length > maxLength) {
-        context.addIssue({ code: 'custom', message: `must be at most ${maxLength} characters, got ${length}` });
+        context.issues.push({ code: 'custom', message: `must be at most ${maxLength} characters, got ${length}`, input: raw });
       }
       if (options.forbidden.test(value)) {
-        context.addIssue({
+        context.issues.push({
           code: 'custom',
           message: 'must not contain control, format (such as bidirectional or zero-width) or surrogate characters',
+          input: raw,
         });
       }
-    });
+      return value;
+    }),
+  );
 }
 
-const rightSchema = z.string({ error: 'must be a string' }).refine(isRight, {
-  error: (issue) => `unknown right ${JSON.stringify(issue.input)}; known rights: ${ALL_RIGHTS.join(', ')}`,
-});
+const rightSchema = z.string(expecting('a string')).check(
+  z.refine(isRight, {
+    error: (issue) => `unknown right ${JSON.stringify(issue.input)}; known rights: ${ALL_RIGHTS.join(', ')}`,
+  }),
+);
 
-const expiresAtSchema = z
-  .string({ error: 'must be a string' })
-  .refine((value) => z.iso.datetime({ offset: true }).safeParse(value).success, {
-    error: 'must be an ISO 8601 date-time with a time zone, such as 2027-01-31T12:00:00Z',
-  })
-  .transform((value, context) => {
+const isoDateTime = z.iso.datetime({ offset: true });
+
+const expiresAtSchema = z.pipe(
+  z.string(expecting('a string')).check(
+    z.refine((value) => isoDateTime.safeParse(value).success, {
+      error: 'must be an ISO 8601 date-time with a time zone, such as 2027-01-31T12:00:00Z',
+    }),
+  ),
+  z.transform((value: string, context) => {
     const instant = Date.parse(value);
     const now = Date.now();
     const latest = new Date(now);
     latest.setUTCFullYear(latest.getUTCFullYear() + MAX_EXPIRY_YEARS);
 
-    if (Number.isNaN(instant)) {
-      context.addIssue({ code: 'custom', message: 'is not a valid date' });
-      return z.NEVER;
-    }
-    if (instant <= now) {
-      context.addIssue({ code: 'custom', message: 'must be in the future' });
-      return z.NEVER;
-    }
-    if (instant > latest.getTime()) {
-      context.addIssue({ code: 'custom', message: `must be at most ${MAX_EXPIRY_YEARS} years ahead` });
+    let problem: string | undefined;
+    if (Number.isNaN(instant)) problem = 'is not a valid date';
+    else if (instant <= now) problem = 'must be in the future';
+    else if (instant > latest.getTime()) problem = `must be at most ${MAX_EXPIRY_YEARS} years ahead`;
+
+    if (problem) {
+      context.issues.push({ code: 'custom', message: problem, input: value });
       return z.NEVER;
     }
     return new Date(instant).toISOString();
-  });
+  }),
+);
 
 export const createTokenBody = z.strictObject(
   {
     name: text(NAME_MAX_LENGTH, { required: true, forbidden: FORBIDDEN_CHARACTERS }),
-    description: text(DESCRIPTION_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_IN_DESCRIPTION }).optional(),
-    owner: text(OWNER_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_CHARACTERS }).optional(),
-    rights: z
-      .array(rightSchema, { error: 'must be an array of rights' })
-      .min(1, { error: 'must contain at least one right' })
-      .max(MAX_RIGHTS_ENTRIES, { error: `must contain at most ${MAX_RIGHTS_ENTRIES} entries` })
-      .transform((rights) => normalizeRights(rights as Right[])),
-    expiresAt: expiresAtSchema.optional(),
+    description: z.optional(text(DESCRIPTION_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_IN_DESCRIPTION })),
+    owner: z.optional(text(OWNER_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_CHARACTERS })),
+    rights: z.pipe(
+      z.array(rightSchema, expecting('an array of rights')).check(
+        z.minLength(1, { error: 'must contain at least one right' }),
+        z.maxLength(MAX_RIGHTS_ENTRIES, { error: `must contain at most ${MAX_RIGHTS_ENTRIES} entries` }),
+      ),
+      z.transform((rights: string[]) => normalizeRights(rights as Right[])),
+    ),
+    expiresAt: z.optional(expiresAtSchema),
   },
-  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) },
+  objectExpected,
 );
 
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
 
-const tokenIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(TOKEN_ID_PATTERN, { error: 'must be a token id: tok_ followed by 26 base32 characters' });
-
-export const tokenIdParams = z.object({ id: tokenIdSchema });
-
-export const bulkDeleteBody = z.strictObject(
-  {
-    ids: z
-      .array(tokenIdSchema, { error: 'must be an array of token ids' })
-      .min(1, { error: 'must contain at least one id' })
-      .max(MAX_BULK_IDS, { error: `must contain at most ${MAX_BULK_IDS} ids` })
-      .transform((ids) => [...new Set(ids)]),
-  },
-  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) },
-);
+const PAGE_SIZE_RULE = `must be a whole number from 1 to ${MAX_PAGE_SIZE}`;
 
 export const listTokensQuery = z.strictObject({
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-    .transform(Number)
-    .refine((limit) => limit >= 1 && limit <= MAX_PAGE_SIZE, {
-      error: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
-    })
-    .default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().optional(),
+  limit: z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, context) => {
+      if (value === undefined) return DEFAULT_PAGE_SIZE;
+      const limit = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+      if (limit >= 1 && limit <= MAX_PAGE_SIZE) return limit;
+      context.issues.push({ code: 'custom', message: PAGE_SIZE_RULE, input: value });
+      return z.NEVER;
+    }),
+  ),
+  cursor: z.optional(z.string()),
 });
