@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { buildPolicy } from './tokens/policy';
+import { UNAUTHORIZED_MESSAGE, buildPolicy } from './tokens/policy';
 import { CALLER_CONTEXT_KEYS } from './http/caller';
 import { readEnvironment } from './shared/config';
 import { AUTHORIZER_CLIENT_SETTINGS, createDocumentClient } from './shared/dynamodb';
@@ -20,7 +20,7 @@ import { isExpired } from './tokens/token';
  * turns into 401). A store fault throws any other error, which API Gateway answers
  * with its AUTHORIZER_FAILURE response, configured as 503: it never allows a request.
  */
-export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
+export { UNAUTHORIZED_MESSAGE };
 
 // One shared instance: throwing it skips building a stack trace on the hot rejection path.
 const unauthorized = new Error(UNAUTHORIZED_MESSAGE);

@@ -22,7 +22,7 @@ export function createDeleteTokensHandler(dependencies: DeleteDependencies) {
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         // deleteTokens throws only when reading the tokens fails, which comes before any
-        // delete, so every id is still to do and the answer keeps its lists.
+        // delete, so every id is reported as failed and the response keeps its lists.
         requestLogger.error('bulk delete failed before deleting any token', { error });
         result = { deleted: [], notFound: [], failed: [...body.ids] };
       }

@@ -3,6 +3,7 @@ import type { Logger } from '../functions/shared/logger';
 import { readAuthorizerOutput, type AuthorizerGrant } from './iam-policy';
 import { invokeLambda, type LambdaFunction } from './lambda-functions';
 import type { PolicyCache } from './policy-cache';
+import { UNAUTHORIZED_MESSAGE } from '../functions/tokens/policy';
 
 /**
  * Runs the REQUEST authorizer with the stage's cache in front, the way API Gateway does:
@@ -17,12 +18,6 @@ import type { PolicyCache } from './policy-cache';
  * cached. This gateway does not cache it, nor failures and invalid output, so a 401 is
  * never served for a token the store would now accept.
  */
-/**
- * The error message API Gateway turns into 401. It is written here rather than imported
- * from functions/authorizer.ts, because importing that module runs its setup, which needs
- * the environment that only the function loader sets.
- */
-const UNAUTHORIZED_MESSAGE = 'Unauthorized';
 
 export type AuthorizationOutcome =
   | { kind: 'grant'; grant: AuthorizerGrant; source: AuthorizerSource; latencyMs: number }

@@ -11,17 +11,21 @@ export type AuthorizerCacheFlusher = () => Promise<void>;
  * import this module, so the other bundles do not carry the API Gateway client.
  */
 export function createAuthorizerCacheFlusher(environment: Environment): AuthorizerCacheFlusher {
-  const { restApiId, stageName } = environment;
+  const { restApiId, stageName, apigatewayEndpoint } = environment;
   if (!restApiId || !stageName) {
     throw new Error('Missing environment variable REST_API_ID or STAGE_NAME, needed to flush the authorizer cache');
   }
-  const client = new APIGatewayClient({
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1000 },
-    ...(environment.apigatewayEndpoint ? { endpoint: environment.apigatewayEndpoint } : {}),
-  });
+
+  // The client is built on the first flush, so a cold start does not pay for it.
+  let apiGateway: APIGatewayClient | undefined;
   return async () => {
-    await client.send(new FlushStageAuthorizersCacheCommand({ restApiId, stageName }));
+    apiGateway ??= new APIGatewayClient({
+      maxAttempts: 2,
+      // throwOnRequestTimeout makes requestTimeout end the call, where the SDK would otherwise only log a warning.
+      requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
+      ...(apigatewayEndpoint ? { endpoint: apigatewayEndpoint } : {}),
+    });
+    await apiGateway.send(new FlushStageAuthorizersCacheCommand({ restApiId, stageName }));
   };
 }
 

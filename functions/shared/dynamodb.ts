@@ -24,6 +24,9 @@ export function createDocumentClient(settings: ClientSettings, endpoint?: string
     requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
+      // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout
+      // passes and the call waits for the store without limit.
+      throwOnRequestTimeout: true,
     },
     ...(endpoint ? { endpoint } : {}),
   });

@@ -2,6 +2,9 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { ROUTES, type Route } from '../routes';
 import type { Right } from '../tokens/rights';
 
+/** The error message a Lambda authorizer throws to make API Gateway answer 401. */
+export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
+
 /**
  * Builds the IAM policy for a token: Allow on exactly the method ARNs of the routes its
  * rights permit, for every route at once. API Gateway caches the policy per
