@@ -65,6 +65,7 @@ export function createAuthorizer(dependencies: AuthorizerDependencies): Authoriz
       [CALLER_CONTEXT_KEYS.tenantId]: grant.tenantId,
       [CALLER_CONTEXT_KEYS.tokenId]: grant.tokenId,
       [CALLER_CONTEXT_KEYS.rights]: grant.rights.join(' '),
+      [CALLER_CONTEXT_KEYS.expiresAt]: grant.expiresAt ?? '',
     });
   };
 

@@ -9,7 +9,8 @@ import type { Token } from './tokens/token';
 
 /**
  * POST /tokens: creates a token in the caller's tenant and returns its secret, the
- * only time the secret is ever shown. The caller may grant only rights it holds.
+ * only time the secret is ever shown. The caller may grant only rights it holds, and a
+ * caller that expires may create only tokens that expire no later than itself.
  */
 export function createCreateTokenHandler(dependencies: AdminDependencies) {
   const { repository, logger, corsOrigins } = dependencies;
@@ -22,6 +23,14 @@ export function createCreateTokenHandler(dependencies: AdminDependencies) {
         throw new HttpError(403, `You cannot grant rights you do not hold: ${lacking.join(', ')}.`, {
           missingRights: lacking,
         });
+      }
+
+      if (caller.expiresAt && (!body.expiresAt || body.expiresAt > caller.expiresAt)) {
+        throw new HttpError(
+          403,
+          `Your token expires at ${caller.expiresAt}, so the new token must expire no later: set expiresAt to ${caller.expiresAt} or earlier.`,
+          { errors: [{ path: 'body.expiresAt', message: `must be at most ${caller.expiresAt}, when the calling token expires` }] },
+        );
       }
 
       const secret = generateSecret();

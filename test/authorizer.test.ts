@@ -58,7 +58,7 @@ describe('authorizer', () => {
     const result = await authorize(requestEvent({ Authorization: `Bearer ${secret}` }));
 
     expect(result.principalId).toBe(token.id);
-    expect(result.context).toEqual({ tenantId: 'acme', tokenId: token.id, rights: 'items:read' });
+    expect(result.context).toEqual({ tenantId: 'acme', tokenId: token.id, rights: 'items:read', expiresAt: '' });
     const resources = result.policyDocument.Statement.flatMap((statement) => ('Resource' in statement ? statement.Resource : []));
     expect(resources).toContain('arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/items');
     expect(resources).toContain('arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/whoami');
@@ -77,10 +77,11 @@ describe('authorizer', () => {
   });
 
   it('rejects an expired token', async () => {
-    const { secret } = await storeToken({ expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    const { token, secret } = await storeToken({ expiresAt: new Date(Date.now() + 60_000).toISOString() });
     const later = createAuthorizer({ repository, logger: capturingLogger().logger, now: () => Date.now() + 120_000 });
 
-    await expect(authorize(requestEvent({ Authorization: `Bearer ${secret}` }))).resolves.toBeDefined();
+    const current = await authorize(requestEvent({ Authorization: `Bearer ${secret}` }));
+    expect(current.context?.expiresAt).toBe(token.expiresAt);
     await expect(later(requestEvent({ Authorization: `Bearer ${secret}` }))).rejects.toThrow(/^Unauthorized$/);
   });
 

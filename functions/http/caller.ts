@@ -7,13 +7,21 @@ export interface Caller {
   tenantId: string;
   tokenId: string;
   rights: Right[];
+  /** When the calling token expires; absent when it never does. */
+  expiresAt?: string;
 }
 
 /**
  * Context keys the authorizer sets. API Gateway passes context values as strings,
- * so rights travel as one space-separated string.
+ * so rights travel as one space-separated string and a token without expiry sends an
+ * empty `expiresAt`.
  */
-export const CALLER_CONTEXT_KEYS = { tenantId: 'tenantId', tokenId: 'tokenId', rights: 'rights' } as const;
+export const CALLER_CONTEXT_KEYS = {
+  tenantId: 'tenantId',
+  tokenId: 'tokenId',
+  rights: 'rights',
+  expiresAt: 'expiresAt',
+} as const;
 
 /**
  * Reads the caller from the authorizer context. A request without it can only come
@@ -27,5 +35,8 @@ export function callerOf(event: APIGatewayProxyEvent): Caller {
   if (typeof tenantId !== 'string' || typeof tokenId !== 'string' || typeof rights !== 'string' || !tenantId) {
     throw new HttpError(401, 'The request carries no verified token.');
   }
-  return { tenantId, tokenId, rights: rights.split(' ').filter(isRight) };
+  const expiresAt = context[CALLER_CONTEXT_KEYS.expiresAt];
+  const caller: Caller = { tenantId, tokenId, rights: rights.split(' ').filter(isRight) };
+  if (typeof expiresAt === 'string' && expiresAt !== '') caller.expiresAt = expiresAt;
+  return caller;
 }

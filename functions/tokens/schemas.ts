@@ -3,11 +3,13 @@ import { expecting, objectExpected } from './schema-messages';
 import { ALL_RIGHTS, isRight, normalizeRights, type Right } from './rights';
 
 /**
- * Input rules of the admin API. Text fields are trimmed, counted in Unicode code points,
- * and may not contain control (Cc), format (Cf) or lone surrogate (Cs) characters. Format
- * characters include bidirectional overrides and zero-width characters, which can make a
- * name look like another. Emoji are accepted unless joined by a zero-width joiner.
- * A description may contain line breaks and tabs.
+ * Input rules of the admin API. Text fields are trimmed and counted in Unicode code
+ * points. They may not contain control (Cc), format (Cf), lone surrogate (Cs), line or
+ * paragraph separator (Zl, Zp) characters, nor the blank-looking Hangul fillers. Format
+ * characters include bidirectional overrides and zero-width characters: all of these can
+ * make a name look like another or hide part of it. Emoji are accepted unless joined by a
+ * zero-width joiner. A description may contain line breaks and tabs, and CRLF or CR line
+ * breaks are stored as LF.
  *
  * The schemas use zod/mini, whose functions tree-shake, because the classic zod API pulls
  * the whole library into every bundle. zod/mini has no default messages, so every
@@ -21,14 +23,15 @@ export const MAX_RIGHTS_ENTRIES = 64;
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 
-const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}]/u;
-const FORBIDDEN_IN_DESCRIPTION = /[^\P{Cc}\n\t]|[\p{Cf}\p{Cs}]/u;
+const FORBIDDEN_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0]/u;
+const FORBIDDEN_IN_DESCRIPTION = /[^\P{Cc}\n\t]|[\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0]/u;
 
-function text(maxLength: number, options: { required: boolean; forbidden: RegExp }) {
+function text(maxLength: number, options: { required: boolean; forbidden: RegExp; multiline?: boolean }) {
   return z.pipe(
     z.string(expecting('a string')),
     z.transform((raw: string, context) => {
-      const value = raw.trim();
+      const trimmed = raw.trim();
+      const value = options.multiline ? trimmed.replace(/\r\n?/g, '\n') : trimmed;
       const length = [...value].length;
       if (options.required && length === 0) {
         context.issues.push({ code: 'custom', message: 'must not be empty or only whitespace', input: raw });
@@ -39,7 +42,8 @@ function text(maxLength: number, options: { required: boolean; forbidden: RegExp
       if (options.forbidden.test(value)) {
         context.issues.push({
           code: 'custom',
-          message: 'must not contain control, format (such as bidirectional or zero-width) or surrogate characters',
+          message:
+            'must not contain control, format (such as bidirectional or zero-width), separator or surrogate characters',
           input: raw,
         });
       }
@@ -84,7 +88,9 @@ const expiresAtSchema = z.pipe(
 export const createTokenBody = z.strictObject(
   {
     name: text(NAME_MAX_LENGTH, { required: true, forbidden: FORBIDDEN_CHARACTERS }),
-    description: z.optional(text(DESCRIPTION_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_IN_DESCRIPTION })),
+    description: z.optional(
+      text(DESCRIPTION_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_IN_DESCRIPTION, multiline: true }),
+    ),
     owner: z.optional(text(OWNER_MAX_LENGTH, { required: false, forbidden: FORBIDDEN_CHARACTERS })),
     rights: z.pipe(
       z.array(rightSchema, expecting('an array of rights')).check(

@@ -38,7 +38,9 @@ export function generateSecret(): string {
 
 /**
  * Checks the shape and checksum of a presented secret without touching the store.
- * The checksum is compared in constant time.
+ * The checksum is derived from the presented string and guards against typing errors,
+ * not guessing, so comparing it as a number is safe. The stored hash, which does guard
+ * the token, is compared in constant time by the authorizer.
  *
  * The authorizer calls this on every request, and for a rejected token it is most of
  * the work. So it makes one pass over the characters with no regular expression, no

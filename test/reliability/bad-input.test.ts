@@ -254,7 +254,10 @@ const BAD_CASES: BadCase[] = [
   createWith('name of 101 characters', { name: 'x'.repeat(101) }, 'body.name'),
   createWith('name of 101 emoji', { name: '\u{1F69A}'.repeat(101) }, 'body.name'),
   createWith('description of 1001 characters', { description: 'd'.repeat(1001) }, 'body.description'),
-  createWith('description with CRLF', { description: 'line one\r\nline two' }, 'body.description'),
+  createWith('line separator in name', { name: 'a\u2028b' }, 'body.name'),
+  createWith('paragraph separator in owner', { owner: 'a\u2029b' }, 'body.owner'),
+  createWith('Hangul filler name', { name: '\u3164' }, 'body.name'),
+  createWith('Hangul filler inside name', { name: 'ad\u3164min' }, 'body.name'),
   createWith('description with RLO override', { description: 'abc\u202Edef' }, 'body.description'),
   createWith('description with NUL', { description: 'a\u0000b' }, 'body.description'),
   createWith('owner of 201 characters', { owner: 'o'.repeat(201) }, 'body.owner'),
@@ -473,10 +476,10 @@ describe('inputs accepted by design', () => {
     expect(response.json.name).toBe('Sync job');
   });
 
-  it('accepts line separator in name', async () => {
-    // U+2028 is a line separator (Zl), outside the rejected Cc, Cf and Cs categories.
-    const response = await createThrough({ name: 'a\u2028b' });
+  it('stores CRLF descriptions with LF', async () => {
+    const response = await createThrough({ description: 'line one\r\nline two\rline three' });
     expect(response.status).toBe(201);
+    expect(response.json.description).toBe('line one\nline two\nline three');
   });
 
   it('deduplicates and orders rights', async () => {

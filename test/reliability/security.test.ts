@@ -258,19 +258,24 @@ describe('privilege escalation', () => {
     expect(response.json.missingRights).toEqual(['items:read']);
   });
 
-  it('child may outlive its creator', async () => {
-    // A design choice: expiry is not inherited, so a token that expires soon can create
-    // one without expiry, holding at most its own rights.
+  it('child cannot outlive its creator', async () => {
     const admin = await bootstrap('expiry-chain');
     const soon = new Date(Date.now() + 3_600_000).toISOString();
     const creatorResponse = await request(admin, 'POST', '/tokens', { name: 'Short-lived', rights: ['tokens:create'], expiresAt: soon });
-    remember(creatorResponse.json.secret as string);
+    const shortLived = creatorResponse.json.secret as string;
+    remember(shortLived);
 
-    const response = await request(creatorResponse.json.secret as string, 'POST', '/tokens', { name: 'Long-lived', rights: ['tokens:create'] });
+    const withoutExpiry = await request(shortLived, 'POST', '/tokens', { name: 'Long-lived', rights: ['tokens:create'] });
+    const later = new Date(Date.parse(soon) + 60_000).toISOString();
+    const expiringLater = await request(shortLived, 'POST', '/tokens', { name: 'Later', rights: ['tokens:create'], expiresAt: later });
+    const sameTime = await request(shortLived, 'POST', '/tokens', { name: 'Same', rights: ['tokens:create'], expiresAt: soon });
 
-    expect(response.status).toBe(201);
-    expect(response.json.expiresAt).toBeUndefined();
-    remember(response.json.secret as string);
+    expect(withoutExpiry.status).toBe(403);
+    expect(withoutExpiry.json.errors[0].path).toBe('body.expiresAt');
+    expect(expiringLater.status).toBe(403);
+    expect(sameTime.status).toBe(201);
+    expect(sameTime.json.expiresAt).toBe(soon);
+    remember(sameTime.json.secret as string);
   });
 });
 

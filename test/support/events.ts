@@ -49,7 +49,13 @@ export function proxyEvent(options: EventOptions = {}): APIGatewayProxyEvent {
     requestContext: {
       requestId: randomUUID(),
       authorizer: caller
-        ? { principalId: caller.tokenId, tenantId: caller.tenantId, tokenId: caller.tokenId, rights: caller.rights.join(' ') }
+        ? {
+            principalId: caller.tokenId,
+            tenantId: caller.tenantId,
+            tokenId: caller.tokenId,
+            rights: caller.rights.join(' '),
+            expiresAt: caller.expiresAt ?? '',
+          }
         : undefined,
     } as APIGatewayProxyEvent['requestContext'],
   };
