@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAuthorizer, UNAUTHORIZED_MESSAGE } from '../functions/authorizer';
 import { AUTHORIZER_CLIENT_SETTINGS, createDocumentClient } from '../functions/shared/dynamodb';
-import { TokenRepository } from '../functions/tokens/repository';
+import { TokenRepository, grantLookupInput } from '../functions/tokens/repository';
 import { generateSecret } from '../functions/tokens/secret';
-import { lookupKey } from '../functions/tokens/table';
 import { countRequests } from '../test/support/request-counter';
 import { authorizerEvent, discardingLogger, storeToken } from './fixtures';
 import { formatDuration, type ItemResult } from './report';
@@ -42,19 +41,7 @@ type DocumentClient = ReturnType<typeof createDocumentClient>;
 async function measureCacheMiss(client: DocumentClient, tableName: string, authorize: Authorize, secret: string): Promise<ItemResult> {
   const event = authorizerEvent({ Authorization: `Bearer ${secret}` });
   // The same request the repository sends, so the two sides differ only by the handler's own work.
-  const lookupInput = {
-    TableName: tableName,
-    Key: lookupKey(createHash('sha256').update(secret).digest('hex')),
-    ConsistentRead: true,
-    ProjectionExpression: '#tenantId, #tokenId, #rights, #expiresAt, #secretHash',
-    ExpressionAttributeNames: {
-      '#tenantId': 'tenantId',
-      '#tokenId': 'tokenId',
-      '#rights': 'rights',
-      '#expiresAt': 'expiresAt',
-      '#secretHash': 'secretHash',
-    },
-  };
+  const lookupInput = grantLookupInput(tableName, createHash('sha256').update(secret).digest('hex'));
   // A new command per call, as the repository and any real caller create one.
   const lookup = () => client.send(new GetCommand(lookupInput));
 

@@ -18,6 +18,23 @@ import {
 } from './table';
 import type { SecretGrant, Token } from './token';
 
+/** The GetItem input of the authorizer's lookup, also used as the benchmark's baseline request. */
+export function grantLookupInput(tableName: string, secretHash: string) {
+  return {
+    TableName: tableName,
+    Key: lookupKey(secretHash),
+    ConsistentRead: true,
+    ProjectionExpression: '#tenantId, #tokenId, #rights, #expiresAt, #secretHash',
+    ExpressionAttributeNames: {
+      '#tenantId': 'tenantId',
+      '#tokenId': 'tokenId',
+      '#rights': 'rights',
+      '#expiresAt': 'expiresAt',
+      '#secretHash': 'secretHash',
+    },
+  };
+}
+
 /** DynamoDB's limits: 100 keys per BatchGetItem, 100 actions per TransactWriteItems (2 per token). */
 const BATCH_GET_LIMIT = 100;
 const TOKENS_PER_TRANSACTION = 50;
@@ -62,23 +79,7 @@ export class TokenRepository {
 
   /** Reads the grant for a secret hash with one strongly consistent GetItem. */
   async findGrant(secretHash: string): Promise<SecretGrant | undefined> {
-    const result = await this.send('findGrant', () =>
-      this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: lookupKey(secretHash),
-          ConsistentRead: true,
-          ProjectionExpression: '#tenantId, #tokenId, #rights, #expiresAt, #secretHash',
-          ExpressionAttributeNames: {
-            '#tenantId': 'tenantId',
-            '#tokenId': 'tokenId',
-            '#rights': 'rights',
-            '#expiresAt': 'expiresAt',
-            '#secretHash': 'secretHash',
-          },
-        }),
-      ),
-    );
+    const result = await this.send('findGrant', () => this.client.send(new GetCommand(grantLookupInput(this.tableName, secretHash))));
     return result.Item as SecretGrant | undefined;
   }
 
