@@ -127,14 +127,17 @@ export function buildProxyEvent(
 /**
  * Passes a body as text when its media type is textual (or not given) and its bytes are
  * valid UTF-8, otherwise base64-encoded with `isBase64Encoded`, as API Gateway does for
- * binary media types. An empty body is null.
+ * binary media types. An empty body is null. The text keeps every byte, a leading byte
+ * order mark included, because API Gateway hands the body over unchanged.
  */
 export function encodeBody(bytes: Buffer, contentType: string | undefined): EncodedBody {
   if (bytes.length === 0) return { body: null, isBase64Encoded: false };
 
   if (isTextualMediaType(contentType)) {
     try {
-      return { body: new TextDecoder('utf-8', { fatal: true }).decode(bytes), isBase64Encoded: false };
+      // TextDecoder drops a leading byte order mark unless ignoreBOM is set.
+      const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      return { body: text, isBase64Encoded: false };
     } catch {
       // Not UTF-8: sent as binary below.
     }

@@ -10,13 +10,25 @@
  * transaction. Each action is applied as the matching single-item call with its own condition.
  * If any action fails, every item already changed is restored to the version read before.
  *
+ * A transaction that carries a ClientRequestToken is idempotent for 10 minutes after it
+ * succeeded, as in DynamoDB: the same token with the same TransactItems succeeds again
+ * without applying anything, and the same token with other TransactItems is rejected with
+ * IdempotentParameterMismatchException. The SDK relies on this when it retries a transaction
+ * whose first attempt timed out on the client but was applied. A cancelled or failed
+ * transaction leaves no trace, so its token can be used again.
+ *
+ * NOTE: The tokens live in memory only, so a restart forgets them even with --data, and past
+ * 10,000 remembered tokens the oldest are dropped before their 10 minutes end. A repeat that
+ * arrives while the first request is still running waits for it and is then recognised, where
+ * DynamoDB would return TransactionInProgressException.
+ *
  * NOTE: Reads (GetItem, Query, Scan, BatchGetItem) are not serialized, so a reader can observe
  * an intermediate state while a transaction is being applied or rolled back. Real DynamoDB
  * never shows that.
  *
  * Run on its own with `npx tsx local/store.ts --port 8000 [--data DIR]`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -67,6 +79,12 @@ const HOST = '127.0.0.1';
 const TRANSACT_WRITE_ITEMS_TARGET = 'DynamoDB_20120810.TransactWriteItems';
 const SERIALIZED_WRITE_OPERATIONS = new Set(['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem']);
 const MAX_TRANSACT_ITEMS = 100;
+const MAX_CLIENT_REQUEST_TOKEN_LENGTH = 36;
+
+// How long DynamoDB treats a repeated ClientRequestToken as the same request, and how many
+// tokens the store keeps at most so that memory stays bounded.
+const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
+const MAX_REMEMBERED_TOKENS = 10_000;
 
 // The same request size limit as dynalite.
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -103,7 +121,13 @@ export async function startLocalStore(options: LocalStoreOptions = {}): Promise<
     maxAttempts: 1,
   });
   const proxyAgent = new http.Agent({ keepAlive: true });
-  const front = new Front({ dynalitePort, proxyAgent, client, writeLock: new Mutex() });
+  const front = new Front({
+    dynalitePort,
+    proxyAgent,
+    client,
+    writeLock: new Mutex(),
+    succeededTransactions: new SucceededTransactions(),
+  });
 
   const frontServer = http.createServer((req, res) => {
     void front.handle(req, res);
@@ -185,6 +209,8 @@ interface FrontDependencies {
   /** SDK client aimed at dynalite itself, so its calls bypass the front and its lock. */
   client: DynamoDBClient;
   writeLock: Mutex;
+  /** Read and written only while holding writeLock. */
+  succeededTransactions: SucceededTransactions;
 }
 
 /** Request handler of the front server. */
@@ -212,7 +238,7 @@ class Front {
       const body = await readBody(req);
       const transaction = new Transaction(this.deps.client, parseJsonBody(body));
       await transaction.validate();
-      const response = await this.runExclusive(() => transaction.apply());
+      const response = await this.runExclusive(() => this.applyOnce(transaction));
       sendJson(res, response.statusCode, response.body);
       return;
     }
@@ -226,6 +252,23 @@ class Front {
     // The body is read before taking the lock so that a slow upload does not hold it.
     const body = await readBody(req);
     await this.runExclusive(() => this.proxy(req, res, body));
+  }
+
+  /**
+   * Applies the transaction unless it repeats one that succeeded with the same client request
+   * token. The caller must hold the write lock, so no transaction runs between the check and
+   * the record.
+   */
+  private async applyOnce(transaction: Transaction): Promise<TransactionResponse> {
+    const { clientRequestToken, requestHash } = transaction;
+    if (clientRequestToken === undefined) return transaction.apply();
+
+    if (this.deps.succeededTransactions.isRepeat(clientRequestToken, requestHash)) {
+      return { statusCode: 200, body: {}, committed: true };
+    }
+    const response = await transaction.apply();
+    if (response.committed) this.deps.succeededTransactions.remember(clientRequestToken, requestHash);
+    return response;
   }
 
   private async runExclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -399,6 +442,60 @@ type ActionOutcome = { code: 'None' } | { code: 'ConditionalCheckFailed' };
 interface TransactionResponse {
   statusCode: number;
   body: unknown;
+  /** True when every action took effect. */
+  committed: boolean;
+}
+
+interface SucceededTransaction {
+  requestHash: string;
+  /** On the monotonic clock of performance.now(). */
+  expiresAt: number;
+}
+
+/**
+ * The client request tokens of transactions that succeeded in the last 10 minutes, each with
+ * the hash of its TransactItems. Tokens are kept in the order they were recorded, which is
+ * also the order they expire in, so the oldest are always at the front of the map.
+ */
+class SucceededTransactions {
+  private readonly entries = new Map<string, SucceededTransaction>();
+
+  /**
+   * Returns true when the token belongs to a transaction that succeeded within the window. Throws
+   * IdempotentParameterMismatchException when that transaction had other TransactItems.
+   */
+  isRepeat(token: string, requestHash: string): boolean {
+    this.dropExpired();
+    const earlier = this.entries.get(token);
+    if (earlier === undefined) return false;
+    if (earlier.requestHash !== requestHash) {
+      throw new DynamoDbError(
+        400,
+        ERROR_NAMESPACE + 'IdempotentParameterMismatchException',
+        `ClientRequestToken '${token}' was used in the last 10 minutes by a transaction with other TransactItems. ` +
+          'Use a new token for a different transaction.',
+      );
+    }
+    return true;
+  }
+
+  remember(token: string, requestHash: string): void {
+    // Deleting first puts a token recorded again at the end, so the map stays in expiry order.
+    this.entries.delete(token);
+    this.entries.set(token, { requestHash, expiresAt: performance.now() + IDEMPOTENCY_WINDOW_MS });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= MAX_REMEMBERED_TOKENS) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  private dropExpired(): void {
+    const now = performance.now();
+    for (const [token, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.entries.delete(token);
+    }
+  }
 }
 
 /**
@@ -407,12 +504,19 @@ interface TransactionResponse {
  */
 class Transaction {
   private readonly actions: TransactionAction[];
+  readonly clientRequestToken: string | undefined;
+  /** SHA-256 of the canonical JSON of TransactItems, to tell a repeat from a different request. */
+  readonly requestHash: string;
 
   constructor(
     private readonly client: DynamoDBClient,
     request: unknown,
   ) {
     this.actions = parseTransactItems(request);
+    this.clientRequestToken = parseClientRequestToken(request);
+    this.requestHash = createHash('sha256')
+      .update(canonicalJson((request as Record<string, unknown>).TransactItems))
+      .digest('hex');
   }
 
   /** Resolves every action's key and rejects two actions on one item. */
@@ -474,9 +578,9 @@ class Transaction {
     }
 
     if (failure !== undefined) throw toDynamoDbError(failure);
-    if (!cancelled) return { statusCode: 200, body: {} };
+    if (!cancelled) return { statusCode: 200, body: {}, committed: true };
 
-    return { statusCode: 400, body: this.cancellationBody(outcomes, oldItems) };
+    return { statusCode: 400, body: this.cancellationBody(outcomes, oldItems), committed: false };
   }
 
   private async describeKeyNames(tableName: string): Promise<string[]> {
@@ -566,8 +670,6 @@ class Transaction {
 function parseTransactItems(request: unknown): TransactionAction[] {
   if (!isRecord(request)) throw validationError('Invalid request: the body must be a JSON object');
 
-  // NOTE: ClientRequestToken is accepted but ignored, so a retried request is applied again
-  // instead of being recognised as idempotent as DynamoDB does.
   const transactItems = request.TransactItems;
   if (transactItems === undefined || transactItems === null) {
     throw validationError(
@@ -584,6 +686,33 @@ function parseTransactItems(request: unknown): TransactionAction[] {
   }
 
   return transactItems.map((entry, index) => parseAction(entry, `TransactItems[${index}]`));
+}
+
+/** Returns the request's ClientRequestToken, which DynamoDB limits to 1 to 36 characters. */
+function parseClientRequestToken(request: unknown): string | undefined {
+  if (!isRecord(request)) return undefined;
+  const token = request.ClientRequestToken;
+  if (token === undefined || token === null) return undefined;
+  if (typeof token !== 'string') throw validationError('Invalid ClientRequestToken: expected a string');
+  if (token.length < 1 || token.length > MAX_CLIENT_REQUEST_TOKEN_LENGTH) {
+    const bound = token.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_CLIENT_REQUEST_TOKEN_LENGTH}`;
+    throw validationError(
+      `1 validation error detected: Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length ${bound}`,
+    );
+  }
+  return token;
+}
+
+/** Serializes parsed JSON with the keys of every object sorted, so key order does not change the text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    const members = Object.keys(value)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function parseAction(entry: unknown, path: string): TransactionAction {

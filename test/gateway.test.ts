@@ -4,6 +4,7 @@ import { PROBLEM_CONTENT_TYPE, problemTypeUri, type ProblemStatus } from '../fun
 import { MAX_PAYLOAD_BYTES } from '../local/gateway-responses';
 import { isInvokeAllowed, readAuthorizerOutput } from '../local/iam-policy';
 import { startTestStore, type TestStore } from './support/store';
+import { snapshotTable } from './support/table-snapshot';
 import { closedPort, rawRequest, startTestService, type TestService } from './support/service';
 
 const ALLOWED_ORIGIN = 'https://admin.rentmagic.example';
@@ -382,6 +383,24 @@ describe('gateway responses', () => {
     for (const entry of requestLines) {
       expect(Object.keys(entry)).toEqual(expect.arrayContaining(['requestId', 'method', 'path', 'status', 'latencyMs', 'authorizer']));
     }
+  });
+});
+
+describe('request body', () => {
+  it('byte order mark reaches the handler', async () => {
+    const before = await snapshotTable(store.documentClient, service.tableName);
+    const json = Buffer.from(JSON.stringify({ name: 'With BOM', rights: ['items:read'] }), 'utf8');
+
+    // API Gateway passes the bytes on unchanged, so the handler receives the mark and rejects the JSON.
+    const response = await fetch(`${service.url}/tokens`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${adminSecret}`, 'Content-Type': 'application/json' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]),
+    });
+
+    const problem = await expectProblem(response, 400);
+    expect(problem.errors).toEqual([expect.objectContaining({ path: 'body' })]);
+    expect(await snapshotTable(store.documentClient, service.tableName)).toEqual(before);
   });
 });
 

@@ -471,6 +471,113 @@ describe('local store', () => {
     expect((await getItem('SECRET#race', 'SECRET'))?.tokenId).toBe(String(winners[0]));
   });
 
+  describe('client request token', () => {
+    /** Builds a transaction that creates an item and counts its runs. Applied twice, its condition fails. */
+    function createOnce(PK: string, clientRequestToken: string): TransactWriteCommand {
+      return new TransactWriteCommand({
+        ClientRequestToken: clientRequestToken,
+        TransactItems: [
+          {
+            Put: {
+              TableName: TABLE_NAME,
+              Item: { PK, SK: 'item', name: 'first' },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            Update: {
+              TableName: TABLE_NAME,
+              Key: { PK, SK: 'runs' },
+              UpdateExpression: 'ADD #runs :one',
+              ExpressionAttributeNames: { '#runs': 'runs' },
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
+      });
+    }
+
+    it('repeat succeeds without applying again', async () => {
+      await documentClient.send(createOnce('idem-repeat', 'token-repeat'));
+      await documentClient.send(createOnce('idem-repeat', 'token-repeat'));
+
+      expect(await getItem('idem-repeat', 'item')).toEqual({ PK: 'idem-repeat', SK: 'item', name: 'first' });
+      expect((await getItem('idem-repeat', 'runs'))?.runs).toBe(1);
+    });
+
+    it('concurrent repeats apply once', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => documentClient.send(createOnce('idem-concurrent', 'token-concurrent'))),
+      );
+
+      expect(results.map((result) => result.status)).toEqual(Array(5).fill('fulfilled'));
+      expect((await getItem('idem-concurrent', 'runs'))?.runs).toBe(1);
+    });
+
+    it('mismatched repeat is rejected', async () => {
+      await documentClient.send(createOnce('idem-first', 'token-mismatch'));
+
+      const error = await rejectionOf(documentClient.send(createOnce('idem-second', 'token-mismatch')));
+
+      expect((error as Error).name).toBe('IdempotentParameterMismatchException');
+      expect((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(400);
+      expect(await getItem('idem-second', 'item')).toBeUndefined();
+      expect(await getItem('idem-second', 'runs')).toBeUndefined();
+      expect((await getItem('idem-first', 'runs'))?.runs).toBe(1);
+    });
+
+    it('cancelled token can be reused', async () => {
+      await documentClient.send(new PutCommand({ TableName: TABLE_NAME, Item: { PK: 'idem-retry', SK: 'item' } }));
+      const cancelled = await rejectionOf(documentClient.send(createOnce('idem-retry', 'token-retry')));
+      expect(cancellationCodes(cancelled)).toEqual(['ConditionalCheckFailed', 'None']);
+
+      await documentClient.send(new DeleteCommand({ TableName: TABLE_NAME, Key: { PK: 'idem-retry', SK: 'item' } }));
+      await documentClient.send(createOnce('idem-retry', 'token-retry'));
+
+      expect(await getItem('idem-retry', 'item')).toEqual({ PK: 'idem-retry', SK: 'item', name: 'first' });
+      expect((await getItem('idem-retry', 'runs'))?.runs).toBe(1);
+    });
+
+    it('rejects token over 36 characters', async () => {
+      const error = await rejectionOf(documentClient.send(createOnce('idem-long', 'x'.repeat(37))));
+
+      expect((error as Error).name).toBe('ValidationException');
+      expect(await getItem('idem-long', 'item')).toBeUndefined();
+    });
+
+    it('tokenless request applies each time', async () => {
+      // The SDK always adds a token, so this request is sent as plain HTTP.
+      const send = () =>
+        fetch(store.endpoint, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.0',
+            'X-Amz-Target': 'DynamoDB_20120810.TransactWriteItems',
+          },
+          body: JSON.stringify({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: TABLE_NAME,
+                  Item: { PK: { S: 'idem-none' }, SK: { S: 'item' } },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+          }),
+        });
+
+      const first = await send();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({});
+
+      const second = await send();
+      expect(second.status).toBe(400);
+      expect(((await second.json()) as { __type: string }).__type).toMatch(/#TransactionCanceledException$/);
+      expect(await getItem('idem-none', 'item')).toEqual({ PK: 'idem-none', SK: 'item' });
+    });
+  });
+
   it('rollback keeps concurrent plain writes', async () => {
     await documentClient.send(new PutCommand({ TableName: TABLE_NAME, Item: { PK: 'mixed', SK: 'counter', count: 0 } }));
     await documentClient.send(new PutCommand({ TableName: TABLE_NAME, Item: { PK: 'mixed', SK: 'blocker' } }));
