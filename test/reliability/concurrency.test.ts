@@ -13,12 +13,10 @@ import { mapWithConcurrency, seedToken } from '../support/tokens';
 
 const TENANTS = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'tenant-e'];
 const CREATES_PER_TENANT = 100;
-// The local store serializes writes. With 50 creates in flight the slowest create took
-// about 0.8 s end to end on a 2-core machine, close to the admin client's 1 s request timeout.
-// NOTE: the local store ignores ClientRequestToken, so when a transaction times out after it
-// was applied, the SDK's retry fails its condition. A delete is then reported as not found
-// where DynamoDB would report it as deleted, so these tests keep the write queue short.
-const MAX_IN_FLIGHT = 20;
+// The local store serializes writes, so a long queue can push a transaction past the
+// admin client's 1 s request timeout. The SDK then retries with the same
+// ClientRequestToken, which the store answers as DynamoDB does, without applying it twice.
+const MAX_IN_FLIGHT = 50;
 // Small enough that the racing writes of one round stay well inside the request timeout.
 const RACE_ROUNDS = 4;
 const RACE_TOKENS = 20;
