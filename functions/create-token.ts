@@ -17,7 +17,7 @@ export function createCreateTokenHandler(dependencies: AdminDependencies) {
 
   return createHttpHandler<CreateTokenBody>(
     { operation: 'createToken', schemas: { body: createTokenBody }, logger, corsOrigins },
-    async ({ caller, body, logger: requestLogger }) => {
+    async ({ caller, body, logger: requestLogger, event }) => {
       const lacking = missingRights(body.rights, caller.rights);
       if (lacking.length > 0) {
         throw new HttpError(403, `You cannot grant rights you do not hold: ${lacking.join(', ')}.`, {
@@ -49,9 +49,11 @@ export function createCreateTokenHandler(dependencies: AdminDependencies) {
       await repository.createToken(token, hashSecret(secret));
 
       requestLogger.info('token created', { tokenId: token.id, rights: token.rights });
+      // The path the client called, such as /v1/tokens behind a stage or a custom domain's base path.
+      const collectionPath = (event.requestContext?.path ?? event.path).replace(/\/+$/, '');
       return {
         status: 201,
-        headers: { Location: `/tokens/${token.id}`, 'Cache-Control': 'no-store' },
+        headers: { Location: `${collectionPath}/${token.id}`, 'Cache-Control': 'no-store' },
         body: { ...token, secret },
       };
     },

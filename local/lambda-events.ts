@@ -163,8 +163,9 @@ function requestContextOf(head: RequestHead, route: MatchedRoute, stage: StageIn
     protocol: 'HTTP/1.1',
     httpMethod: head.method,
     identity: identityOf(head),
-    // API Gateway puts the stage in front of the path of its default endpoint.
-    path: `/${stage.stageName}${head.rawPath}`,
+    // The path the client called. API Gateway's default endpoint serves the API under
+    // /<stage>, so there this path starts with the stage; the local gateway serves at the root.
+    path: head.rawPath,
     stage: stage.stageName,
     requestId: head.requestId,
     requestTime: formatRequestTime(head.receivedAt),

@@ -100,6 +100,16 @@ describe('create token', () => {
     });
   });
 
+  it('locates the token under the stage path', async () => {
+    const event = proxyEvent({ method: 'POST', path: '/tokens', body: { name: 'Staged', rights: ['items:read'] } });
+    event.requestContext.path = '/v1/tokens';
+
+    const response = await handlers.create(event, LAMBDA_CONTEXT);
+
+    expect(response.statusCode).toBe(201);
+    expect(response.headers?.Location).toBe(`/v1/tokens/${JSON.parse(response.body).id}`);
+  });
+
   it('stores only the hash of the secret', async () => {
     const { id, secret } = await createToken();
     const items = await snapshotTable(testStore.documentClient, tableName);
