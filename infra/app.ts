@@ -5,8 +5,9 @@ import { TokenServiceStack } from './token-service-stack';
 
 /**
  * The CDK app of the RentMagic token service (`npx cdk synth`, `npx cdk deploy`).
- * The account and region come from the CLI's credentials. Without credentials both stay
- * unset and the template is environment-agnostic, so synthesis needs no AWS access.
+ * The account and region come from the CLI's credentials and configuration. Without
+ * them the account stays unset and the CLI falls back to its default region (us-east-1),
+ * so synthesis needs no AWS access.
  */
 const app = new App();
 

@@ -29,7 +29,7 @@ const TOKEN_NOT_CHECKED = 'The token could not be checked. Retry the request sho
 
 export const PROBLEM_RESPONSES: readonly ProblemResponse[] = [
   { type: ResponseType.UNAUTHORIZED, status: 401, detail: 'The token is missing or not valid. Send a valid token as "Authorization: Bearer <secret>".' },
-  { type: ResponseType.ACCESS_DENIED, status: 403, detail: 'The token does not hold the right this route needs.' },
+  { type: ResponseType.ACCESS_DENIED, status: 403, detail: 'The token does not hold the right this route needs. GET /whoami lists its rights; the README maps each route to its right.' },
   // Without IAM authorization this type means that no route matches, which is a 404 and not the default 403.
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, detail: NO_ROUTE },
   { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, detail: NO_ROUTE },
