@@ -47,7 +47,7 @@ async function runTokensCommand(args: string[], env: NodeJS.ProcessEnv): Promise
     parsed = parseArguments(args, env);
   } catch (error) {
     if (!(error instanceof UsageError || isParseArgsError(error))) throw error;
-    process.stderr.write(`Error: ${(error as Error).message}\nRun "npm run tokens -- --help" for usage.\n`);
+    process.stderr.write(`Error: ${usageMessage(error as Error)}\nRun "npm run tokens -- --help" for usage.\n`);
     return EXIT_USAGE;
   }
 
@@ -170,6 +170,13 @@ function describeFailure(error: unknown): string {
     current = current.cause;
   }
   return messages.length > 0 ? messages.join(': ') : String(error);
+}
+
+/** Keeps the first sentence of Node's parser messages, whose advice on positional arguments does not apply here. */
+function usageMessage(error: Error): string {
+  if (!isParseArgsError(error)) return error.message;
+  const end = error.message.indexOf('. ');
+  return end === -1 ? error.message : error.message.slice(0, end + 1);
 }
 
 function isParseArgsError(error: unknown): boolean {
