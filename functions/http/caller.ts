@@ -25,7 +25,7 @@ export const CALLER_CONTEXT_KEYS = {
 
 /**
  * Reads the caller from the authorizer context. A request without it can only come
- * from a misconfigured gateway, so it is refused rather than trusted.
+ * from a misconfigured gateway, so it is rejected rather than trusted.
  */
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const context = event.requestContext?.authorizer ?? {};

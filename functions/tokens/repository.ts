@@ -18,7 +18,7 @@ import {
 } from './table';
 import type { SecretGrant, Token } from './token';
 
-/** The GetItem input of the authorizer's lookup, also used as the benchmark's baseline request. */
+/** Returns the GetItem input of the authorizer's lookup, also the benchmark's baseline request. */
 export function grantLookupInput(tableName: string, secretHash: string) {
   return {
     TableName: tableName,
