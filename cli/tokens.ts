@@ -141,7 +141,10 @@ async function bootstrap(args: BootstrapArguments): Promise<number> {
     );
     return EXIT_OK;
   } catch (error) {
-    process.stderr.write(`Error: writing the admin token to ${target} failed: ${describeFailure(error)}\n`);
+    const hint = causedByMissingTable(error)
+      ? ` Check the table name (--table or TABLE_NAME)${args.endpoint ? ' and the endpoint' : ' and the region'}.`
+      : '';
+    process.stderr.write(`Error: bootstrapping an admin token in ${target} failed: ${describeFailure(error)}.${hint}\n`);
     return EXIT_FAILED;
   } finally {
     client.destroy();
@@ -177,6 +180,13 @@ function usageMessage(error: Error): string {
   if (!isParseArgsError(error)) return error.message;
   const end = error.message.indexOf('. ');
   return end === -1 ? error.message : error.message.slice(0, end + 1);
+}
+
+function causedByMissingTable(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current.name === 'ResourceNotFoundException') return true;
+  }
+  return false;
 }
 
 function isParseArgsError(error: unknown): boolean {
