@@ -1,14 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
 import { createLogger, type Logger } from '../functions/shared/logger';
 import { generateTokenId } from '../functions/tokens/ids';
 import type { TokenRepository } from '../functions/tokens/repository';
 import type { Right } from '../functions/tokens/rights';
 import { generateSecret, hashSecret, hintOf } from '../functions/tokens/secret';
 import type { Token } from '../functions/tokens/token';
+import { authorizerRequestEvent, proxyEvent as buildProxyEvent } from '../test/support/events';
 
 export const BENCH_TENANT = 'bench';
 export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:bench123/prod/GET/whoami';
+/** Headers a typical client sends, so the handlers scan as many as they would in production. */
+const TYPICAL_HEADERS = { Host: 'api.example.test', 'User-Agent': 'rentmagic-bench/1.0', Accept: 'application/json' };
+
 export const LAMBDA_CONTEXT = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 /** Creates a logger at the production level, info, that formats each line and then drops it. */
@@ -40,34 +43,7 @@ export async function storeToken(repository: TokenRepository, rights: Right[], n
 
 /** Builds a REQUEST authorizer event with the headers a typical client sends. */
 export function authorizerEvent(headers: Record<string, string | string[]>): APIGatewayRequestAuthorizerEvent {
-  const all: Record<string, string | string[]> = {
-    Host: 'api.example.test',
-    'User-Agent': 'rentmagic-bench/1.0',
-    Accept: 'application/json',
-    'X-Forwarded-For': '192.0.2.10',
-    ...headers,
-  };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(all)) {
-    const values = Array.isArray(value) ? value : [value];
-    single[name] = values[values.length - 1] ?? '';
-    multi[name] = values;
-  }
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    resource: '/whoami',
-    path: '/whoami',
-    httpMethod: 'GET',
-    headers: single,
-    multiValueHeaders: multi,
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: randomUUID() },
-  } as unknown as APIGatewayRequestAuthorizerEvent;
+  return authorizerRequestEvent({ ...TYPICAL_HEADERS, 'X-Forwarded-For': '192.0.2.10', ...headers }, METHOD_ARN);
 }
 
 export interface ProxyEventOptions {
@@ -81,34 +57,10 @@ export interface ProxyEventOptions {
 
 /** Builds the proxy event that API Gateway sends an admin function once the authorizer allowed the call. */
 export function proxyEvent(options: ProxyEventOptions): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {
-    Host: 'api.example.test',
-    'User-Agent': 'rentmagic-bench/1.0',
-    Accept: 'application/json',
-    ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-  };
-  return {
-    httpMethod: options.method,
-    path: options.path,
-    resource: options.path,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: options.query ?? null,
-    multiValueQueryStringParameters: options.query
-      ? Object.fromEntries(Object.entries(options.query).map(([name, value]) => [name, [value]]))
-      : null,
-    pathParameters: options.pathParameters ?? null,
-    stageVariables: null,
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      authorizer: {
-        principalId: options.caller.id,
-        tenantId: options.caller.tenantId,
-        tokenId: options.caller.id,
-        rights: options.caller.rights.join(' '),
-      },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  } as APIGatewayProxyEvent;
+  const { caller, ...request } = options;
+  return buildProxyEvent({
+    ...request,
+    headers: TYPICAL_HEADERS,
+    caller: { tenantId: caller.tenantId, tokenId: caller.id, rights: caller.rights },
+  });
 }

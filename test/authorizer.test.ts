@@ -6,7 +6,7 @@ import { generateTokenId } from '../functions/tokens/ids';
 import { TokenRepository } from '../functions/tokens/repository';
 import { generateSecret, hashSecret, hintOf } from '../functions/tokens/secret';
 import type { Token } from '../functions/tokens/token';
-import { capturingLogger } from './support/events';
+import { authorizerRequestEvent, capturingLogger } from './support/events';
 import { startTestStore, type TestStore } from './support/store';
 
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/whoami';
@@ -16,14 +16,7 @@ let repository: TokenRepository;
 let authorize: Authorizer;
 
 function requestEvent(headers: Record<string, string | string[]>): APIGatewayRequestAuthorizerEvent {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    single[name] = values[values.length - 1] ?? '';
-    multi[name] = values;
-  }
-  return { type: 'REQUEST', methodArn: METHOD_ARN, headers: single, multiValueHeaders: multi } as APIGatewayRequestAuthorizerEvent;
+  return authorizerRequestEvent(headers, METHOD_ARN);
 }
 
 async function storeToken(overrides: Partial<Token> = {}): Promise<{ token: Token; secret: string }> {

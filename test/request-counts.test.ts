@@ -1,4 +1,4 @@
-import type { APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../functions/authorizer';
 import { createCreateTokenHandler } from '../functions/create-token';
@@ -12,7 +12,7 @@ import { generateTokenId } from '../functions/tokens/ids';
 import { TokenRepository } from '../functions/tokens/repository';
 import { generateSecret, hashSecret, hintOf } from '../functions/tokens/secret';
 import type { Token } from '../functions/tokens/token';
-import { adminCaller, capturingLogger, LAMBDA_CONTEXT, proxyEvent, type EventOptions } from './support/events';
+import { adminCaller, authorizerRequestEvent, capturingLogger, LAMBDA_CONTEXT, proxyEvent, type EventOptions } from './support/events';
 import { countRequests, type RequestCounter } from './support/request-counter';
 import { startTestStore, type TestStore } from './support/store';
 
@@ -81,22 +81,6 @@ async function storeTokens(tenantId: string, count: number): Promise<{ token: To
   return stored;
 }
 
-function authorizerEvent(headers: Record<string, string | string[]>): APIGatewayRequestAuthorizerEvent {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    single[name] = values[values.length - 1] ?? '';
-    multi[name] = values;
-  }
-  return {
-    type: 'REQUEST',
-    methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/whoami',
-    headers: single,
-    multiValueHeaders: multi,
-  } as APIGatewayRequestAuthorizerEvent;
-}
-
 describe('authorizer requests', () => {
   let authorizerCounter: RequestCounter;
   let authorize: ReturnType<typeof createAuthorizer>;
@@ -116,14 +100,14 @@ describe('authorizer requests', () => {
     const [stored] = await storeTokens('authorizer', 1);
     authorizerCounter.reset();
 
-    await authorize(authorizerEvent({ Authorization: `Bearer ${stored?.secret}` }));
+    await authorize(authorizerRequestEvent({ Authorization: `Bearer ${stored?.secret}` }));
 
     expect(authorizerCounter.countsByOperation()).toEqual({ GetItem: 1 });
   });
 
   it('reads once for an unknown well-formed token', async () => {
     authorizerCounter.reset();
-    await expect(authorize(authorizerEvent({ Authorization: `Bearer ${generateSecret()}` }))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerRequestEvent({ Authorization: `Bearer ${generateSecret()}` }))).rejects.toThrow(/^Unauthorized$/);
     expect(authorizerCounter.countsByOperation()).toEqual({ GetItem: 1 });
   });
 
@@ -143,7 +127,7 @@ describe('authorizer requests', () => {
     ['changed entropy', { Authorization: `Bearer ${entropyReplaced}` }],
   ])('sends nothing for %s', async (_case, headers) => {
     authorizerCounter.reset();
-    await expect(authorize(authorizerEvent(headers as Record<string, string | string[]>))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerRequestEvent(headers as Record<string, string | string[]>))).rejects.toThrow(/^Unauthorized$/);
     expect(authorizerCounter.count()).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../functions/http/caller';
 import { ALL_RIGHTS } from '../../functions/tokens/rights';
@@ -61,7 +61,41 @@ export function proxyEvent(options: EventOptions = {}): APIGatewayProxyEvent {
   };
 }
 
-/** A logger that keeps its lines, so tests can inspect what was logged. */
+export const WHOAMI_METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:api/v1/GET/whoami';
+
+/**
+ * Builds the REQUEST authorizer event API Gateway sends. A header given as an array
+ * arrives repeated, as in `multiValueHeaders`, with its last value in `headers`.
+ */
+export function authorizerRequestEvent(
+  headers: Record<string, string | string[]>,
+  methodArn: string = WHOAMI_METHOD_ARN,
+): APIGatewayRequestAuthorizerEvent {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    single[name] = values[values.length - 1] ?? '';
+    multi[name] = values;
+  }
+  const path = `/${methodArn.split('/').slice(3).join('/')}`;
+  return {
+    type: 'REQUEST',
+    methodArn,
+    resource: path,
+    path,
+    httpMethod: methodArn.split('/')[2] ?? 'GET',
+    headers: single,
+    multiValueHeaders: multi,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: { requestId: randomUUID() },
+  } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+/** Creates a logger that keeps its lines, so tests can inspect what was logged. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   return { logger: createLogger({ level: 'debug', sink: (line) => lines.push(line) }), lines };
