@@ -10,7 +10,7 @@ const WARMUP_REQUESTS = 300;
 const MEASURED_REQUESTS = 3000;
 
 /**
- * The tail of this machine itself: sequential round trips to a trivial HTTP server in
+ * Measures the tail of this machine itself: sequential round trips to a trivial HTTP server in
  * another process, over loopback, with a keep-alive connection. Every latency item
  * includes at least this, so its p99/p50 shows how much of an item's tail the code can
  * be blamed for. Reported, no target.

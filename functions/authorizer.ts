@@ -11,10 +11,10 @@ import { isExpired } from './tokens/token';
 /**
  * The Lambda REQUEST authorizer in front of every route.
  *
- * Steps: find the single Authorization header, match `Bearer <secret>` (scheme in any
- * case, one or more spaces), check the secret's format and checksum without any I/O,
- * then one consistent GetItem by the secret's SHA-256, an expiry check, and a policy
- * built from the token's rights.
+ * It finds the single Authorization header and matches `Bearer <secret>`, with the scheme
+ * in any case and one or more spaces. It checks the secret's format and checksum without
+ * any I/O. Then it makes one consistent GetItem by the secret's SHA-256, checks the
+ * expiry and builds a policy from the token's rights.
  *
  * Every invalid token gets the same 401 ("Unauthorized" is the message API Gateway
  * turns into 401). A store fault throws any other error, which API Gateway answers

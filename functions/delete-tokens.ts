@@ -7,8 +7,8 @@ import { bulkDeleteBody } from './tokens/id-schemas';
 
 /**
  * POST /tokens/delete: deletes up to 100 tokens of the caller's tenant and reports each
- * id as deleted or not found. When the store keeps failing on some ids, the answer is
- * 503 with the same lists plus `failed`, so the client knows exactly what to retry.
+ * id as deleted or not found. When the store keeps failing on some ids, the response is
+ * 503 with the same lists plus `failed`, so the client can tell exactly what to retry.
  */
 export function createDeleteTokensHandler(dependencies: DeleteDependencies) {
   const { repository, logger, corsOrigins, flushAuthorizerCache } = dependencies;

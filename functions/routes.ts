@@ -54,7 +54,7 @@ const resourceRoutes: Route[] = RESOURCE_AREAS.flatMap((area): Route[] => [
 
 export const ROUTES: readonly Route[] = [...tokenRoutes, ...resourceRoutes];
 
-/** The methods each path accepts, for `Allow` headers and 405 answers. */
+/** The methods each path accepts, for `Allow` headers and 405 responses. */
 export function allowedMethods(path: string): HttpMethod[] {
   return ROUTES.filter((route) => route.path === path).map((route) => route.method);
 }

@@ -68,9 +68,9 @@ export function readRequestHead(req: http.IncomingMessage, requestId: string): R
 
 /** Returns every value of a header, matched without case, in the order sent. */
 export function headerValues(head: RequestHead, name: string): string[] {
-  const wanted = name.toLowerCase();
+  const lowerCaseName = name.toLowerCase();
   for (const [key, values] of Object.entries(head.multiValueHeaders)) {
-    if (key.toLowerCase() === wanted) return values;
+    if (key.toLowerCase() === lowerCaseName) return values;
   }
   return [];
 }

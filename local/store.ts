@@ -17,7 +17,7 @@
  * whose first attempt timed out on the client but was applied. A cancelled or failed
  * transaction leaves no trace, so its token can be used again.
  *
- * NOTE: The tokens live in memory only, so a restart forgets them even with --data, and past
+ * NOTE: The tokens live in memory only, so a restart loses them even with --data, and past
  * 10,000 remembered tokens the oldest are dropped before their 10 minutes end. A repeat that
  * arrives while the first request is still running waits for it and is then recognised, where
  * DynamoDB would return TransactionInProgressException.
@@ -282,7 +282,7 @@ class Front {
 
   /**
    * Forwards the request to dynalite and streams the response back. Resolves once the response
-   * has been sent in full, or the exchange failed, so a caller holding the lock knows the write is done.
+   * has been sent in full, or the exchange failed, so a caller holding the lock can rely on the write being done.
    */
   private proxy(req: http.IncomingMessage, res: http.ServerResponse, bufferedBody?: Buffer): Promise<void> {
     return new Promise((resolve) => {

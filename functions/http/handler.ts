@@ -126,7 +126,7 @@ function toProxyResult(result: HttpResult): APIGatewayProxyResult {
 
 /**
  * Maps any error to a problem response. Client errors show their own message; store
- * faults become 503 with Retry-After; anything else is a 500 whose body says nothing
+ * faults become 503 with Retry-After; anything else is a 500 whose body reveals nothing
  * internal, while the log keeps the real error.
  */
 function errorToResponse(error: unknown, state: RequestState): APIGatewayProxyResult {

@@ -2,7 +2,7 @@
  * Error responses as RFC 9457 problem details (`application/problem+json`).
  *
  * Every error of the API, whether from a handler or from the gateway, has this body:
- * `type`, `title`, `status`, `detail` and `requestId`; validation errors add `errors`.
+ * `type`, `title`, `status`, `detail` and `requestId`. Validation errors add `errors`.
  */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -35,7 +35,7 @@ export const PROBLEM_TITLES: Record<ProblemStatus, string> = {
 };
 
 export interface FieldError {
-  /** Where the problem is: `body.name`, `body.rights[2]`, `query.limit`, `path.id` or `header.content-type`. */
+  /** Location of the problem, such as `body.name`, `body.rights[2]`, `query.limit`, `path.id` or `header.content-type`. */
   path: string;
   message: string;
 }

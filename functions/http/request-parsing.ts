@@ -68,9 +68,9 @@ function readJsonBody(event: APIGatewayProxyEvent): unknown {
 }
 
 export function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
+  const lowerCaseName = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
+    if (key.toLowerCase() === lowerCaseName && value !== undefined) return value;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { readEnvironment, type Environment } from './config';
 import { ADMIN_CLIENT_SETTINGS, createDocumentClient } from './dynamodb';
 import { createLogger, type Logger } from './logger';
 
-/** What an admin handler needs from the outside world; tests pass their own. */
+/** Services an admin handler uses from outside its own code, so tests can pass their own. */
 export interface AdminDependencies {
   repository: TokenRepository;
   logger: Logger;

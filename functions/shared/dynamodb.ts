@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * about 2.2 s against its 5 s Lambda timeout, because a client waits for it on every call.
  * Admin functions get 3 attempts of at most 1 s each, about 3.3 s for one call. The
  * slowest operation, a delete, makes two such calls plus the cache flush (2 attempts of
- * at most 1 s), about 8.7 s against the 10 s Lambda timeout. DynamoDB usually answers
+ * at most 1 s), about 8.7 s against the 10 s Lambda timeout. DynamoDB usually responds
  * in milliseconds, so 1 s only cuts off calls that have failed. The Lambda timeouts are
  * set in infra/token-service-stack.ts.
  */

@@ -4,7 +4,7 @@ import { isTokenId } from './ids';
 /**
  * Paging cursors: base64url of `<tenant>.<last token id>.<check>`, where the check is
  * the first 8 bytes of a SHA-256 over the rest. The check catches truncated or edited
- * cursors; it is not a secret, because tenant isolation never depends on the cursor:
+ * cursors. It is not a secret, because tenant isolation never depends on the cursor:
  * the query always runs in the caller's own partition.
  */
 export function encodeCursor(tenantId: string, lastTokenId: string): string {

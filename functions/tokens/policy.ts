@@ -2,7 +2,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { ROUTES, type Route } from '../routes';
 import type { Right } from '../tokens/rights';
 
-/** The error message a Lambda authorizer throws to make API Gateway answer 401. */
+/** The error message a Lambda authorizer throws to make API Gateway respond with 401. */
 export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
 
 /**
@@ -10,12 +10,12 @@ export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
  * rights permit, for every route at once. API Gateway caches the policy per
  * Authorization header and reuses it on other routes, so it must never depend on the
  * route of the request that produced it. Anything not allowed is denied, which
- * API Gateway answers with 403.
+ * API Gateway returns 403 for.
  */
 export function allowedMethodArns(methodArn: string, rights: readonly Right[]): string[] {
   const prefix = stagePrefix(methodArn);
-  const held = new Set(rights);
-  return ROUTES.filter((route) => route.right === null || held.has(route.right)).map((route) =>
+  const grantedRights = new Set(rights);
+  return ROUTES.filter((route) => route.right === null || grantedRights.has(route.right)).map((route) =>
     methodArnOf(prefix, route),
   );
 }

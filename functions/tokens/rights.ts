@@ -25,12 +25,12 @@ export function isRight(value: string): value is Right {
 
 /** Returns the rights in catalogue order with duplicates removed, so stored lists compare equal. */
 export function normalizeRights(rights: Iterable<Right>): Right[] {
-  const wanted = new Set(rights);
-  return ALL_RIGHTS.filter((right) => wanted.has(right));
+  const requested = new Set(rights);
+  return ALL_RIGHTS.filter((right) => requested.has(right));
 }
 
 /** Returns the rights in `requested` that `holder` does not hold. */
 export function missingRights(requested: readonly Right[], holder: readonly Right[]): Right[] {
-  const held = new Set(holder);
-  return requested.filter((right) => !held.has(right));
+  const holderRights = new Set(holder);
+  return requested.filter((right) => !holderRights.has(right));
 }

@@ -1,7 +1,7 @@
 /**
  * The single-table layout. Every access is by key.
  *
- * | item     | PK                 | SK             | holds                                    |
+ * | item     | PK                 | SK             | contains                                 |
  * |----------|--------------------|----------------|------------------------------------------|
  * | lookup   | `SECRET#<sha256>`  | `SECRET`       | tenant, token id, rights, expiry          |
  * | metadata | `TENANT#<tenant>`  | `TOKEN#<id>`   | every public field and the secret hash    |

@@ -17,7 +17,7 @@ export interface Token {
   hint: string;
 }
 
-/** What the authorizer reads for a presented secret. */
+/** The grant the authorizer reads for a presented secret. */
 export interface SecretGrant {
   tenantId: string;
   tokenId: string;

@@ -15,7 +15,7 @@ const TENANTS = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'tenant-e'];
 const CREATES_PER_TENANT = 100;
 // The local store serializes writes, so a long queue can push a transaction past the
 // admin client's 1 s request timeout. The SDK then retries with the same
-// ClientRequestToken, which the store answers as DynamoDB does, without applying it twice.
+// ClientRequestToken, which the store handles as DynamoDB does, without applying it twice.
 const MAX_IN_FLIGHT = 50;
 // Small enough that the racing writes of one round stay well inside the request timeout.
 const RACE_ROUNDS = 4;
