@@ -9,8 +9,8 @@ export const UNAUTHORIZED_MESSAGE = 'Unauthorized';
  * Builds the IAM policy for a token: Allow on exactly the method ARNs of the routes its
  * rights permit, for every route at once. API Gateway caches the policy per
  * Authorization header and reuses it on other routes, so it must never depend on the
- * route of the request that produced it. Anything not allowed is denied, which
- * API Gateway returns 403 for.
+ * route of the request that produced it. Anything not allowed is denied, and API
+ * Gateway returns 403 for it.
  */
 export function allowedMethodArns(methodArn: string, rights: readonly Right[]): string[] {
   const prefix = stagePrefix(methodArn);
